@@ -42,16 +42,19 @@ __all__ = [
 class Activation:
     """An element-wise activation function g with its derivative and SymPy expression.
 
-    Attributes
+    Use the methods :meth:`f` (the function), :meth:`df` (its hand-written derivative)
+    and :meth:`expr` (its SymPy expression). Integer input is computed in float64,
+    floating input keeps its dtype; outputs have the shape of the input.
+
+    Parameters
     ----------
     name : str
         The key under which it is listed in :data:`ACTIVATIONS`.
-    f : callable
-        ``f(z) -> g(z)``, element-wise, same shape and dtype as ``z``.
-    df : callable
-        ``df(z) -> g'(z)``, element-wise, hand-written.
-    expr : callable
-        ``expr(z) -> sympy.Expr`` for a real SymPy symbol ``z``.
+    _f, _df : callable
+        g and g', each mapping a finite real float array to an array of the same shape
+        and dtype (no validation: :meth:`f` and :meth:`df` validate first).
+    _expr : callable
+        Maps a real SymPy symbol z to the SymPy expression g(z).
     """
 
     name: str
@@ -60,7 +63,10 @@ class Activation:
     _expr: Callable
 
     def f(self, z):
-        """g(z), element-wise. ``z``: any shape, e.g. ``Z^{[l]}`` of shape ``(n[l], m)``."""
+        """g(z), element-wise; ``z`` of any shape, e.g. Z^[l] of shape ``(n[l], m)``.
+
+        Raises ``ValueError`` for strings, objects, complex numbers, NaN or inf.
+        """
         return _apply(self._f, z)
 
     def df(self, z):
