@@ -3,10 +3,47 @@
 Readable, vectorized NumPy implementations of what the chapters derive. Modules:
 
 * :mod:`nnbook.activations` — activation functions, their derivatives and SymPy expressions;
-* :mod:`nnbook.gradcheck` — numerical gradients for checking derivations.
+* :mod:`nnbook.losses` — losses with their gradients, softmax, one-hot targets;
+* :mod:`nnbook.network` — dense layers (forward and backward) and the :class:`~nnbook.network.MLP`;
+* :mod:`nnbook.init` — weight initializers (Xavier, Kaiming, …);
+* :mod:`nnbook.regularization` — L2 and L1 penalties, inverted dropout;
+* :mod:`nnbook.gradcheck` — numerical gradients and gradient checks;
+* :mod:`nnbook.optim` — SGD, momentum, Nesterov, AdaGrad, RMSProp, Adam;
+* :mod:`nnbook.schedules` — learning-rate schedules;
+* :mod:`nnbook.preprocessing` — centering, standardizing, PCA and ZCA whitening;
+* :mod:`nnbook.datasets` — generated toy data and scikit-learn's bundled digits.
+
+Imported only when asked for, because they pull in large libraries:
+``from nnbook import plotting`` (matplotlib), ``from nnbook import symbolic`` (SymPy),
+``from nnbook import train``.
 """
-from . import activations, gradcheck
+from . import (
+    activations,
+    datasets,
+    gradcheck,
+    init,
+    losses,
+    network,
+    optim,
+    preprocessing,
+    regularization,
+    schedules,
+)
+from .network import MLP
 
 __version__ = "0.1.0"
 
-__all__ = ["activations", "gradcheck", "__version__"]
+__all__ = [
+    "activations",
+    "datasets",
+    "gradcheck",
+    "init",
+    "losses",
+    "network",
+    "optim",
+    "preprocessing",
+    "regularization",
+    "schedules",
+    "MLP",
+    "__version__",
+]

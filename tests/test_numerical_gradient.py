@@ -26,6 +26,16 @@ def test_matrix_argument_uses_denominator_layout():
     np.testing.assert_allclose(numerical_gradient(f, W), exact, rtol=1e-8, atol=1e-10)
 
 
+@pytest.mark.parametrize("view", ["transpose", "strided"])
+def test_non_contiguous_arguments(view):
+    rng = np.random.default_rng(2)
+    base = rng.standard_normal((4, 6))
+    x = base.T if view == "transpose" else base[:, ::2]
+    assert not x.flags.c_contiguous
+    g = numerical_gradient(lambda v: np.sum(v**3), x)
+    np.testing.assert_allclose(g, 3 * x**2, rtol=1e-8)
+
+
 def test_truncation_error_is_second_order():
     f = lambda v: np.exp(v).sum()
     x = np.array([0.3])
