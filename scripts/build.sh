@@ -6,18 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -z "${VIRTUAL_ENV:-}" ]; then
-  if [ ! -x .venv/bin/python ]; then
-    py=$(command -v python3.11 || command -v python3)
-    echo "+ $py -m venv .venv"
-    "$py" -m venv .venv
-  fi
-  # shellcheck disable=SC1091
-  . .venv/bin/activate
-fi
-
-echo "+ pip install -r requirements.txt"
-python -m pip install --disable-pip-version-check -q -r requirements.txt
+# shellcheck source=scripts/install.sh
+. scripts/install.sh
 echo "+ jupyter-book build . -W -n --keep-going"
 jupyter-book build . -W -n --keep-going
 echo "Open _build/html/index.html"

@@ -7,19 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -z "${VIRTUAL_ENV:-}" ]; then
-  if [ ! -x .venv/bin/python ]; then
-    py=$(command -v python3.11 || command -v python3)
-    echo "+ $py -m venv .venv"
-    "$py" -m venv .venv
-  fi
-  # shellcheck disable=SC1091
-  . .venv/bin/activate
-fi
-python -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required"'
-
-echo "+ pip install -r requirements.txt"
-python -m pip install --disable-pip-version-check -q -r requirements.txt
+# shellcheck source=scripts/install.sh
+. scripts/install.sh
 
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
