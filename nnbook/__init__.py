@@ -13,9 +13,10 @@ Readable, vectorized NumPy implementations of what the chapters derive. Modules:
 * :mod:`nnbook.preprocessing` — centering, standardizing, PCA and ZCA whitening;
 * :mod:`nnbook.datasets` — generated toy data and scikit-learn's bundled digits.
 
+* :mod:`nnbook.train` — the mini-batch training loop and its :class:`~nnbook.train.History`.
+
 Imported only when asked for, because they pull in large libraries:
-``from nnbook import plotting`` (matplotlib), ``from nnbook import symbolic`` (SymPy),
-``from nnbook import train``.
+``from nnbook import plotting`` (matplotlib) and ``from nnbook import symbolic`` (SymPy).
 """
 from . import (
     activations,
@@ -28,6 +29,7 @@ from . import (
     preprocessing,
     regularization,
     schedules,
+    train,
 )
 from .network import MLP
 
@@ -44,6 +46,7 @@ __all__ = [
     "preprocessing",
     "regularization",
     "schedules",
+    "train",
     "MLP",
     "__version__",
 ]
