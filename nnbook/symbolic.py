@@ -561,8 +561,16 @@ class Derivation:
     def _display(self, e):
         return _abbreviate(e, self.where) if self.where else e
 
-    def latex(self):
-        r"""The ``\begin{aligned} … \end{aligned}`` block (without ``$$``)."""
+    def latex(self, stacked=True):
+        r"""The ``\begin{aligned} … \end{aligned}`` block (without ``$$``).
+
+        Parameters
+        ----------
+        stacked : bool, optional
+            True (the default): each rule stands in small grey type on its own line, above
+            the equation it justifies, so that long derivations fit a page column. False:
+            the rules form a second column to the right of the equations.
+        """
         p = _LatexPrinter()
         lines = []
         prev_lhs = None
@@ -570,7 +578,12 @@ class Derivation:
             lhs, rhs = (eq.lhs, eq.rhs) if isinstance(eq, sp.Equality) else (None, eq)
             show = (lambda e: e) if rule is _RULES["abbrev"] else self._display
             left = "" if (lhs is None or lhs == prev_lhs) else p.doprint(lhs)
-            lines.append(left + " &= " + p.doprint(show(rhs)) + r" && " + rule.latex)
+            equation = left + " &= " + p.doprint(show(rhs))
+            if stacked:
+                lines.append(r"& \qquad {\small\color{gray}" + rule.latex + "}")
+                lines.append(equation)
+            else:
+                lines.append(equation + r" && " + rule.latex)
             prev_lhs = lhs
         return r"\begin{aligned}" + " \\\\\n".join(lines) + r"\end{aligned}"
 

@@ -625,3 +625,13 @@ def test_bad_input_is_a_value_error(f, X, message):
 def test_outside_the_grammar_is_not_implemented(f, message):
     with pytest.raises(NotImplementedError, match=message):
         gradient(f, X2)
+
+
+def test_derivation_layouts():
+    d = softmax_cross_entropy_derivation()
+    stacked, columns = d.latex(), d.latex(stacked=False)
+    rows = lambda tex: tex.count(" \\\\\n") + 1
+    assert rows(stacked) == 2 * len(d.steps) and rows(columns) == len(d.steps)
+    assert stacked.count(r"\color{gray}") == len(d.steps) and "&&" not in stacked
+    assert columns.count("&&") == len(d.steps) and r"\color{gray}" not in columns
+    assert d._repr_latex_() == "$$" + stacked + "$$"
