@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,15 @@ def toc_notebooks(root: Path = ROOT) -> list[Path]:
     return [root / f"{f}.ipynb" for f in files if (root / f"{f}.ipynb").exists()]
 
 
+def strip_timestamps(path: Path) -> None:
+    """Drop the per-cell execution timestamps nbclient records: they change on every run
+    and would make every re-execution a diff of the whole notebook."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+
+
 def main(argv: list[str]) -> int:
     notebooks = toc_notebooks()
     if argv:
@@ -51,6 +61,7 @@ def main(argv: list[str]) -> int:
             cwd=nb.parent,
             check=True,
         )
+        strip_timestamps(nb)
     print(f"executed {len(notebooks)} notebook(s)")
     return 0
 
