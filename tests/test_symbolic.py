@@ -635,3 +635,17 @@ def test_derivation_layouts():
     assert stacked.count(r"\color{gray}") == len(d.steps) and "&&" not in stacked
     assert columns.count("&&") == len(d.steps) and r"\color{gray}" not in columns
     assert d._repr_latex_() == "$$" + stacked + "$$"
+
+
+def test_assert_same_two_layer_batch_network_and_rejects_a_wrong_formula():
+    m_ = 2
+    Xb, Yb = MatrixSymbol("X", 2, m_), MatrixSymbol("Y", 1, m_)
+    W1, b1 = MatrixSymbol("W1", 2, 2), MatrixSymbol("b1", 2, 1)
+    W2, b2 = MatrixSymbol("W2", 1, 2), MatrixSymbol("b2", 1, 1)
+    A1 = sym.elementwise(sym.sigmoid, W1 * Xb + b1 * OneMatrix(1, m_))
+    A2 = sym.elementwise(sym.sigmoid, W2 * A1 + b2 * OneMatrix(1, m_))
+    J = Rational(1, 2 * m_) * Trace((A2 - Yb).T * (A2 - Yb))
+    for V in (W1, b1, W2, b2):
+        assert_same(gradient(J, V), J, V)
+    with pytest.raises(AssertionError, match=r"entry \(0, 0\) of ∂f/∂W1 differs"):
+        assert_same(2 * gradient(J, W1), J, W1)
