@@ -100,6 +100,7 @@ __all__ = [
     "softmax_cross_entropy_derivation",
     "explicit",
     "entrywise_gradient",
+    "agrees",
     "assert_same",
     "to_numpy",
     "check_numerically",
@@ -1193,6 +1194,20 @@ def assert_same(G, f, X, sizes=None, subs=None):
                     f"entry ({i}, {j}) of ∂f/∂{X.name} differs: the matrix formula gives {got}, "
                     f"entry-wise differentiation gives {want}"
                 )
+
+
+def agrees(G, f, X, sizes=None, subs=None):
+    """:func:`assert_same` as a yes/no answer: True when ``G`` equals :math:`\\partial f/\\partial X`
+    entry by entry on explicit matrices, False when some entry differs.
+
+    Chapters "Matrix calculus for backprop" and "Backpropagation, derived" print it as a
+    verdict (and show with it that a formula fails without its assumptions).
+    """
+    try:
+        assert_same(G, f, X, sizes=sizes, subs=subs)
+    except AssertionError:
+        return False
+    return True
 
 
 def _clearly_nonzero(d, tol=1e-6):

@@ -649,3 +649,11 @@ def test_assert_same_two_layer_batch_network_and_rejects_a_wrong_formula():
         assert_same(gradient(J, V), J, V)
     with pytest.raises(AssertionError, match=r"entry \(0, 0\) of ∂f/∂W1 differs"):
         assert_same(2 * gradient(J, W1), J, W1)
+
+
+def test_agrees_is_assert_same_as_a_boolean():
+    d = softmax_cross_entropy_derivation()
+    N = d.X.shape[0]
+    ye = explicit(MatrixSymbol("y", 3, 1))
+    assert sym.agrees(d.result, d.f, d.X, sizes={N: 3}, subs={ye[2]: 1 - ye[0] - ye[1]})
+    assert not sym.agrees(d.result, d.f, d.X, sizes={N: 3})  # needs sum(y) = 1
