@@ -36,7 +36,7 @@ from ._checks import (
     as_nonnegative_number,
     as_positive_int,
 )
-from .regularization import _apply_mask, _keep_mask
+from .regularization import _apply_mask, _keep_mask, _l2_value
 
 __all__ = ["DenseCache", "dense_forward", "dense_backward", "MLP"]
 
@@ -500,6 +500,5 @@ class MLP:
             if l > 1:                             # the first layer skips dA_prev = Wᵀ δ
                 dA = W.T @ dZ
 
-        if l2:
-            J += 0.5 * l2 * sum(float(np.vdot(W, W)) for W, _ in layers)
+        J += _l2_value((W for W, _ in layers), l2)
         return J, {name: grads[name] for pair in self._names for name in pair}

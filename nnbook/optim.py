@@ -217,7 +217,7 @@ class Momentum(Optimizer):
         return {"lr": self.lr, "mu": self.mu}
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     r"""Nesterov's accelerated gradient, PyTorch's form (``SGD(nesterov=True)``).
 
     .. math:: v \leftarrow \mu v + g, \qquad x \leftarrow x - \alpha (g + \mu v)
@@ -240,20 +240,10 @@ class Nesterov(Optimizer):
         :math:`v` per parameter name (empty before the first step).
     """
 
-    _state_names = ("velocity",)
-
-    def __init__(self, lr, mu=0.9):
-        super().__init__(lr)
-        self.mu = as_unit_interval_number(mu, "mu")
-        self.velocity = {}
-
     def _update(self, key, x, g, lr):
         v = self.mu * self.velocity.get(key, 0.0) + g
         self.velocity[key] = v
         return x - lr * (g + self.mu * v)
-
-    def _settings(self):
-        return {"lr": self.lr, "mu": self.mu}
 
 
 class AdaGrad(Optimizer):

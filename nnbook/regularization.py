@@ -23,6 +23,11 @@ def _is_weight(name):
     return isinstance(name, str) and name.startswith("W")
 
 
+def _l2_value(weights, lam):
+    """(lam/2)·Σ‖W‖²_F over an iterable of weight matrices (no gradients allocated)."""
+    return 0.5 * lam * sum(float(np.vdot(W, W)) for W in weights) if lam else 0.0
+
+
 def l2_penalty(params, lam):
     r"""The L2 penalty (weight decay) and its gradient.
 
@@ -52,15 +57,9 @@ def l2_penalty(params, lam):
     """
     params = _weights(params)
     lam = as_nonnegative_number(lam, "lam")
-    value = 0.0
-    grads = {}
-    for name, P in params.items():
-        if _is_weight(name):
-            value += float(np.vdot(P, P))
-            grads[name] = lam * P
-        else:
-            grads[name] = np.zeros_like(P)
-    return 0.5 * lam * value, grads
+    grads = {name: lam * P if _is_weight(name) else np.zeros_like(P) for name, P in params.items()}
+    value = _l2_value((P for name, P in params.items() if _is_weight(name)), lam)
+    return value, grads
 
 
 def l1_penalty(params, lam):

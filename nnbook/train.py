@@ -24,6 +24,7 @@ import numpy as np
 
 from . import losses as _losses
 from ._checks import as_float_array, as_generator, as_positive_int
+from .regularization import _l2_value
 
 __all__ = ["History", "train", "evaluate"]
 
@@ -283,14 +284,6 @@ def _evaluate(model, X, Y, batch_size):
         total += J * Xb.shape[1]
         if classifier:                            # predict(X) is the argmax of the logits
             correct += int(np.count_nonzero(out.argmax(axis=0) == Yb.argmax(axis=0)))
-    loss = total / m + _l2_value(model)
+    weights = (W for name, W in model.params.items() if name.startswith("W"))
+    loss = total / m + _l2_value(weights, model.l2)
     return float(loss), (correct / m if classifier else None)
-
-
-def _l2_value(model):
-    r"""The penalty :math:`\frac{\lambda}{2}\sum_l \lVert W^{[l]} \rVert_F^2` (weights only)."""
-    lam = getattr(model, "l2", 0.0)
-    if not lam:
-        return 0.0
-    weights = [W for name, W in model.params.items() if name.startswith("W")]
-    return 0.5 * lam * sum(float(np.vdot(W, W)) for W in weights)
