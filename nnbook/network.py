@@ -356,9 +356,14 @@ class MLP:
         """
         A = self._input(X, "X", self.layer_sizes[0])
         for (W, b), act in zip(self._layers(), self.activations):
-            Z = W @ A
+            Z = W @ A                             # a new array: the element-wise steps reuse it
             Z += b
-            A = Z if act is _activations.identity else act._f(Z)
+            if act is _activations.relu:
+                A = np.maximum(Z, 0, out=Z)
+            elif act is _activations.identity:
+                A = Z
+            else:
+                A = act._f(Z)
         return A
 
     def predict(self, X):

@@ -374,12 +374,23 @@ class Adam(Optimizer):
 
     def _update(self, key, x, g, lr):
         k = self.t + 1  # this step's number: bias correction counts from 1
-        m = self.beta1 * self.m.get(key, 0.0) + (1 - self.beta1) * g
-        v = self.beta2 * self.v.get(key, 0.0) + (1 - self.beta2) * g * g
-        self.m[key], self.v[key] = m, v
-        m_hat = m / (1 - self.beta1**k)
-        v_hat = v / (1 - self.beta2**k)
-        return x - lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        if key not in self.m:
+            self.m[key], self.v[key] = np.zeros_like(x), np.zeros_like(x)
+        # The moments are the optimizer's own arrays, so they are updated in place (Adam
+        # runs on every step of every model: fewer temporaries make training faster).
+        m, v = self.m[key], self.v[key]
+        m *= self.beta1
+        m += (1 - self.beta1) * g                  # m ← β₁ m + (1 − β₁) g
+        v *= self.beta2
+        v += (1 - self.beta2) * np.square(g)       # v ← β₂ v + (1 − β₂) g²
+        # m̂ / (√v̂ + ε) with the corrections applied to scalars, in PyTorch's order:
+        # m̂ = m / (1 − β₁ᵏ) and √v̂ = √v / √(1 − β₂ᵏ).
+        denom = np.sqrt(v)
+        denom /= np.sqrt(1 - self.beta2**k)
+        denom += self.eps
+        step = m * (lr / (1 - self.beta1**k))
+        step /= denom
+        return x - step
 
     def _settings(self):
         return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
