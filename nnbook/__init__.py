@@ -17,6 +17,7 @@ Readable, vectorized NumPy implementations of what the chapters derive. Modules:
 
 Imported only when asked for, because they pull in large libraries:
 ``from nnbook import plotting`` (matplotlib) and ``from nnbook import symbolic`` (SymPy).
+The chapters' display helpers are in :mod:`nnbook.display` (``show``, ``verdict``).
 """
 from . import (
     activations,
