@@ -53,7 +53,8 @@ def strip_timestamps(path: Path) -> None:
 def main(argv: list[str]) -> int:
     notebooks = toc_notebooks()
     if argv:
-        notebooks = [nb for nb in notebooks if any(word in str(nb) for word in argv)]
+        notebooks = [nb for nb in notebooks
+                     if any(word in str(nb.relative_to(ROOT)) for word in argv)]
     for nb in notebooks:
         print(f"executing {nb.relative_to(ROOT)}", flush=True)
         subprocess.run(
