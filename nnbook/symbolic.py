@@ -463,14 +463,14 @@ class _MatrixPrinting:
 class _LatexPrinter(_MatrixPrinting, LatexPrinter):
     latex = True
 
-    def _print_Relational(self, expr):
+    def _print_Equality(self, expr):
         return self._print(expr.lhs) + " = " + self._print(expr.rhs)
 
 
 class _TextPrinter(_MatrixPrinting, StrPrinter):
     latex = False
 
-    def _print_Relational(self, expr):
+    def _print_Equality(self, expr):
         return self._print(expr.lhs) + " = " + self._print(expr.rhs)
 
 

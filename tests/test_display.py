@@ -35,3 +35,16 @@ def test_show_uses_the_engine_printer_for_matrix_expressions(monkeypatch):
     show("C", expr)
     assert shown == ["C = " + symbolic.latex(expr)]
     assert r"\odot" in shown[0]
+
+
+def test_show_prints_inequalities_with_their_own_sign(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj.data))
+    a = sp.Symbol("alpha")
+    for rel, sign in ((a < sp.Rational(1, 4), "<"), (a <= 1, r"\leq"), (a > 0, ">"),
+                      (a >= 2, r"\geq"), (sp.Ne(a, 3), r"\neq")):
+        show("c", rel)
+        assert sign in shown[-1] and shown[-1].count("=") == 1, shown[-1]
+    assert symbolic.text(a < 1) == "alpha < 1"
+    show("c", sp.Eq(a, 2))
+    assert shown[-1] == r"c = \alpha = 2"
