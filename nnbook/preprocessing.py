@@ -158,7 +158,11 @@ class Standardize(Transformer):
     After ``fit_transform`` every feature has mean 0 and variance 1 over the training
     samples (variance with :math:`1/m`, like NumPy's ``std`` and scikit-learn's
     ``StandardScaler``). A feature that is constant in the training data has
-    :math:`\sigma_j = 0`; it is only centred (``scale_`` is 1 there).
+    :math:`\sigma_j = 0`; it is only centred (``scale_`` is 1 there). Round-off can make the
+    computed :math:`\sigma_j` of a constant feature a tiny positive number (about 1e-17
+    for a feature equal to 0.1 everywhere), so, as in scikit-learn, a feature counts as
+    constant when :math:`\sigma_j \le m \, u \, |\mu_j|` (:math:`u` the machine epsilon of
+    the dtype): below that bound :math:`\sigma_j` is rounding error, not spread.
 
     Attributes
     ----------
@@ -171,7 +175,8 @@ class Standardize(Transformer):
     def _fit(self, X):
         self.mean_ = X.mean(axis=1, keepdims=True)
         std = X.std(axis=1, keepdims=True)
-        self.scale_ = np.where(std > 0, std, 1.0)
+        rounding = X.shape[1] * np.finfo(X.dtype).eps * np.abs(self.mean_)
+        self.scale_ = np.where(std > rounding, std, 1.0)
 
     def _transform(self, X):
         return (X - self.mean_) / self.scale_

@@ -59,6 +59,25 @@ def test_standardize_constant_feature_is_only_centred():
     np.testing.assert_allclose(pre.transform(np.array([[2.5], [9.0]]))[:, 0], [0.0, 2.0])
 
 
+@pytest.mark.parametrize("value", [0.1, 1e-3, 123.456, -729999.9])
+def test_standardize_constant_feature_with_rounding_error_is_only_centred(value):
+    # mean() of a constant that is not a power of two rounds, so std() is ~1e-17, not 0:
+    # dividing by it would turn the constant into noise of size 1.
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.standard_normal(1000), np.full(1000, value)])
+    assert X[1].std() > 0  # the round-off this test is about
+    pre = Standardize().fit(X)
+    assert pre.scale_[1, 0] == 1.0
+    assert np.abs(pre.transform(X)[1]).max() < 1e-9 * max(1.0, abs(value))
+    from sklearn.preprocessing import StandardScaler
+
+    theirs = StandardScaler().fit(X.T)
+    assert theirs.scale_[1] == 1.0  # scikit-learn treats it as constant too
+    # A feature with a genuine, if small, spread keeps its scale.
+    X[1, ::2] += 1e-6 * max(1.0, abs(value))
+    assert Standardize().fit(X).scale_[1, 0] != 1.0
+
+
 @pytest.mark.parametrize("cls", [Center, Standardize, PCAWhiten, ZCAWhiten])
 def test_other_data_use_training_statistics_only(cls):
     X_train = correlated_data(300, seed=4)
