@@ -338,9 +338,12 @@ class Adam(Optimizer):
         \hat m &= \frac{m}{1 - \beta_1^{k}}, \qquad \hat v = \frac{v}{1 - \beta_2^{k}}, \qquad
         x \leftarrow x - \alpha\, \frac{\hat m}{\sqrt{\hat v} + \epsilon},
 
-    with :math:`m = v = 0` before the first step. Without the correction the first steps
-    would be too short, because :math:`m` and :math:`v` start at zero: after :math:`k` steps
-    of a constant gradient :math:`m = (1 - \beta_1^k) g`, which the correction undoes.
+    with :math:`m = v = 0` before the first step. Because the moments start at zero they are
+    biased towards it: after :math:`k` steps of a constant gradient
+    :math:`m = (1 - \beta_1^k) g` and :math:`v = (1 - \beta_2^k) g^2`, which the correction
+    undoes. Without it a step would be off by the factor
+    :math:`(1 - \beta_1^k)/\sqrt{1 - \beta_2^k}`: with the default betas, too long at first
+    (3.2 lr on the first step, up to 6.6 lr around step 12).
     This is ``torch.optim.Adam`` (``amsgrad=False``, no weight decay).
 
     Parameters
