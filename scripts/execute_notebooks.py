@@ -11,6 +11,7 @@ notebook's own folder, exactly as `pytest --nbval` runs it.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,9 @@ def main(argv: list[str]) -> int:
             [sys.executable, "-m", "jupyter", "execute", "--inplace", "--timeout=600", "--kernel_name=python3", nb.name],
             cwd=nb.parent,
             check=True,
+            # One BLAS thread unless asked otherwise, as scripts/test.sh runs the chapters:
+            # small matrices, and much faster on a busy machine.
+            env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", **os.environ},
         )
         strip_timestamps(nb)
     print(f"executed {len(notebooks)} notebook(s)")

@@ -24,5 +24,10 @@ fi
 # chapter's stderr, which nbval compares.
 python -c "import matplotlib.pyplot" 2>/dev/null
 
+# One BLAS thread unless you ask for more: the chapters' matrices are small, and two BLAS
+# threads on a busy 2-core machine make a chapter several times slower (their outputs are
+# the same either way).
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+
 echo "+ python -m pytest $*"
 exec python -m pytest "$@"
