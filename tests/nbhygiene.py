@@ -47,6 +47,13 @@ def notebook_problems(nb: dict) -> list[str]:
                 problems.append(f"{where}: output execution count differs from the cell's")
         if "raises-exception" in tags and not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             problems.append(f"{where}: tagged raises-exception but shows no error")
+        for line in source.splitlines():
+            comment = line.strip().lstrip("#").strip() if line.strip().startswith("#") else ""
+            if NBVAL_MARKER.search(comment) and not NBVAL_MARKER.fullmatch(comment):
+                problems.append(
+                    f"{where}: nbval only honours a marker comment that is the marker alone "
+                    f"(e.g. '# NBVAL_IGNORE_OUTPUT'), not {line.strip()!r}; explain on the next line"
+                )
         marked = NBVAL_MARKER.search(source) or any(NBVAL_TAG.match(t) for t in tags)
         if marked and not TIMING.search(source):
             problems.append(f"{where}: nbval escape marker on a cell that times nothing")

@@ -66,6 +66,7 @@ def test_checker_accepts_a_clean_notebook():
         (nb(cell("plt.plot(x)", 1, [{"output_type": "execute_result", "execution_count": 1,
                                     "data": {"text/plain": "[<matplotlib.lines.Line2D at 0x7f>]"}}])), "repr leaks"),
         (nb(cell("# NBVAL_IGNORE_OUTPUT\nprint(1)", 1)), "times nothing"),
+        (nb(cell("# NBVAL_IGNORE_OUTPUT  (prints a timing)\n%timeit f()", 1)), "marker alone"),
         (nb(cell("print(1)", 1, tags=["nbval-skip"])), "times nothing"),
         (nb(cell("1/0", 1, tags=["raises-exception"])), "shows no error"),
     ],
@@ -76,7 +77,7 @@ def test_checker_flags(bad, message):
 
 def test_checker_allows_markers_on_timing_cells_and_deliberate_errors():
     ok = nb(
-        cell("# NBVAL_IGNORE_OUTPUT  (prints a timing)\n%timeit f()", 1),
+        cell("# NBVAL_IGNORE_OUTPUT\n# (prints a timing)\n%timeit f()", 1),
         cell("raise ValueError('shown on purpose')", 2,
              [{"output_type": "error", "ename": "ValueError"}], tags=["raises-exception"]),
     )
