@@ -150,6 +150,15 @@ def dense_backward(dZ, cache, need_dA_prev=True):
 _RELU_FAMILY = ("relu", "leaky_relu")
 
 
+def _activate(Z, act):
+    """A = g(Z) for a fresh Z the caller owns: ReLU overwrites Z, the identity returns it."""
+    if act is _activations.relu:
+        return np.maximum(Z, 0, out=Z)   # g'(Z) = [Z > 0] = [A > 0]: Z itself is not needed
+    if act is _activations.identity:
+        return Z
+    return act._f(Z)
+
+
 def _default_init(activation):
     """Kaiming for the ReLU family, Xavier otherwise (chapter "Initialization")."""
     if activation.name.startswith(_RELU_FAMILY):
@@ -356,14 +365,9 @@ class MLP:
         """
         A = self._input(X, "X", self.layer_sizes[0])
         for (W, b), act in zip(self._layers(), self.activations):
-            Z = W @ A                             # a new array: the element-wise steps reuse it
+            Z = W @ A
             Z += b
-            if act is _activations.relu:
-                A = np.maximum(Z, 0, out=Z)
-            elif act is _activations.identity:
-                A = Z
-            else:
-                A = act._f(Z)
+            A = _activate(Z, act)
         return A
 
     def predict(self, X):
@@ -462,12 +466,7 @@ class MLP:
             A_prev = A
             Z = W @ A_prev
             Z += b
-            if act is relu:
-                A = np.maximum(Z, 0, out=Z)
-            elif act is identity:
-                A = Z
-            else:
-                A = act._f(Z)
+            A = _activate(Z, act)
             mask = None
             if dropout and l < L:
                 mask = _keep_mask(A.shape, keep_prob, rng)
