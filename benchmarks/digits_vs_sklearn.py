@@ -291,6 +291,22 @@ def main():
     print("accuracies: mean over the rounds' seeds (min–max); the two nnbook rows train the same")
     print("parameters (same seeds); 'train()' also evaluates the whole training set after every")
     print("epoch for its History, which scikit-learn and the bare loop do not.")
+    m_test = data["test"][1].size
+    for name in ("nnbook train()", "scikit-learn"):
+        low, high = wilson_interval(statistics.mean(acc[name, "test"]), m_test)
+        print(f"{name}: 95 % Wilson interval of the test accuracy on {m_test} samples: "
+              f"{100 * low:.1f}–{100 * high:.1f} %")
+
+
+def wilson_interval(p, n, z=1.959964):
+    """The Wilson score interval of a proportion p observed on n samples (95 % for z = 1.96).
+
+    Test accuracy on a finite test set is a binomial proportion; the interval says which
+    true accuracies the measured one is compatible with.
+    """
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
 
 
 if __name__ == "__main__":
