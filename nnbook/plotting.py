@@ -28,7 +28,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap, to_rgb
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ._checks import as_int_at_least, as_real_array
+from ._checks import as_int_at_least, as_positive_number, as_real_array
 from .activations import get
 
 __all__ = [
@@ -39,6 +39,8 @@ __all__ = [
     "plot_surface",
     "plot_layer_histograms",
     "plot_confusion_matrix",
+    "draw_node",
+    "draw_edge",
     "COLORS",
     "FUNCTION_COLOR",
     "DERIVATIVE_COLOR",
@@ -676,6 +678,70 @@ def plot_confusion_matrix(y_true, y_pred, *, labels=None, ax=None, normalize=Fal
     if title is not None:
         ax.set_title(title)
     return fig, ax
+
+
+# --- network diagrams -------------------------------------------------------------------------
+
+def draw_node(ax, xy, label, *, color="white", r=0.3):
+    """Draw one unit of a network diagram: a circle of radius ``r`` at ``xy`` with a label.
+
+    Chapters draw small networks (units and the weights between them) with this and
+    :func:`draw_edge`; use an Axes with ``aspect="equal"`` so that circles stay round.
+
+    Parameters
+    ----------
+    ax : Axes
+        Where to draw.
+    xy : tuple of float
+        The centre ``(x, y)`` in data coordinates.
+    label : str
+        Text in the circle (may be ``$...$`` mathtext), e.g. ``"$a_1$"``.
+    color : str
+        Fill colour. Default: ``"white"``.
+    r : float
+        Radius in data units, > 0. Default: ``0.3``.
+
+    Returns
+    -------
+    matplotlib.patches.Circle
+        The circle added to ``ax``.
+    """
+    r = as_positive_number(r, "r")
+    circle = plt.Circle(xy, r, facecolor=color, edgecolor="black", lw=1.2, zorder=3)
+    ax.add_patch(circle)
+    ax.text(*xy, label, ha="center", va="center", fontsize=13, zorder=4)
+    return circle
+
+
+def draw_edge(ax, p, q, *, color="0.75", lw=1.0, r=0.3):
+    """Draw an arrow from unit ``p`` to unit ``q``, stopping at the rims of their circles.
+
+    Parameters
+    ----------
+    ax : Axes
+        Where to draw.
+    p, q : tuple of float
+        The centres of the two units (distinct points); the arrow points to ``q``.
+    color : str
+        Arrow colour. Default: ``"0.75"`` (light grey).
+    lw : float
+        Line width. Default: ``1.0``.
+    r : float
+        The radius of the units' circles (as given to :func:`draw_node`). Default: ``0.3``.
+
+    Returns
+    -------
+    matplotlib.text.Annotation
+        The arrow.
+    """
+    r = as_positive_number(r, "r")
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    length = np.linalg.norm(q - p)
+    if not length > 2 * r:
+        raise ValueError(f"draw_edge needs units further apart than 2r = {2 * r:g}, got p {tuple(p)} and q {tuple(q)}")
+    u = (q - p) / length
+    return ax.annotate("", xy=q - r * u, xytext=p + r * u, zorder=2,
+                       arrowprops=dict(arrowstyle="-|>", color=color, lw=lw))
 
 
 # --- helpers ----------------------------------------------------------------------------------

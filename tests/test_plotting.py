@@ -299,3 +299,36 @@ def test_confusion_matrix_shows_the_true_counts():
 def test_confusion_matrix_bad_input(y_true, y_pred, kwargs, match):
     with pytest.raises(ValueError, match=match):
         plotting.plot_confusion_matrix(y_true, y_pred, **kwargs)
+
+
+# --- network diagrams ---------------------------------------------------------------------
+
+def test_draw_node_and_edge_stop_at_the_rims():
+    fig, ax = plt.subplots()
+    circle = plotting.draw_node(ax, (1.0, 2.0), "$a_1$", color="#fde9d9", r=0.4)
+    assert circle.center == (1.0, 2.0) and circle.radius == 0.4
+    assert [t.get_text() for t in ax.texts] == ["$a_1$"]
+    arrow = plotting.draw_edge(ax, (0.0, 0.0), (3.0, 4.0), color="tab:red", lw=2, r=0.5)
+    # The arrow runs along p→q, from r past p to r short of q (the line has length 5).
+    np.testing.assert_allclose(arrow.xyann, (0.3, 0.4))
+    np.testing.assert_allclose(arrow.xy, (2.7, 3.6))
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("p, q, r, message", [
+    ((0, 0), (0.5, 0), 0.3, "further apart than 2r"),
+    ((1, 1), (1, 1), 0.3, "further apart than 2r"),
+    ((0, 0), (2, 0), 0.0, "r must be a finite number > 0"),
+])
+def test_draw_edge_bad_input(p, q, r, message):
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=message):
+        plotting.draw_edge(ax, p, q, r=r)
+    plt.close(fig)
+
+
+def test_draw_node_bad_radius():
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match="r must be a finite number > 0"):
+        plotting.draw_node(ax, (0, 0), "x", r=-1)
+    plt.close(fig)
